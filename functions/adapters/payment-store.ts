@@ -27,6 +27,11 @@ export class VersionConflictError extends Error {
   override name = 'VersionConflictError';
 }
 
+/** The PaymentIntent is already linked to another payment. */
+export class PaymentIntentTakenError extends Error {
+  override name = 'PaymentIntentTakenError';
+}
+
 export interface StatusChange {
   paymentId: string;
   /** The version read before deciding; the write fails if it moved. */
@@ -246,12 +251,15 @@ export class PaymentStore {
     if (change.paymentIntentId) {
       items.push({ Put: this.intentPut(change.paymentIntentId, change.paymentId) });
     }
-    await this.transact(items, Boolean(event));
+    await this.transact(items, {
+      eventIndex: event ? 1 : undefined,
+      intentIndex: change.paymentIntentId ? items.length - 1 : undefined,
+    });
   }
 
   /** Records an event that changes nothing, so a redelivery is a duplicate. */
   async recordEvent(event: EventRecord): Promise<void> {
-    await this.transact([{ Put: this.eventPut(event) }], true);
+    await this.transact([{ Put: this.eventPut(event) }], { eventIndex: 0 });
   }
 
   async getEvent(merchantId: string, eventId: string): Promise<EventRecord | undefined> {
@@ -368,19 +376,23 @@ export class PaymentStore {
 
   private async transact(
     items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
-    hasEvent: boolean,
+    positions: { eventIndex?: number; intentIndex?: number },
   ): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
-        const eventIndex = hasEvent ? (items.length === 1 ? 0 : 1) : -1;
-        if (eventIndex >= 0 && reasons[eventIndex]?.Code === 'ConditionalCheckFailed') {
+        const failedAt = (index: number | undefined) =>
+          index !== undefined && reasons[index]?.Code === 'ConditionalCheckFailed';
+        if (failedAt(positions.eventIndex)) {
           throw new DuplicateEventError('event already recorded', { cause: error });
         }
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        if (failedAt(0) && positions.eventIndex !== 0) {
           throw new VersionConflictError('payment changed meanwhile', { cause: error });
+        }
+        if (failedAt(positions.intentIndex)) {
+          throw new PaymentIntentTakenError('PaymentIntent linked to another payment', { cause: error });
         }
         const retryable = ['ConditionalCheckFailed', 'TransactionConflict'];
         if (reasons.some((reason) => retryable.includes(reason.Code ?? ''))) {

@@ -60,6 +60,7 @@ export class SecretStore {
     private readonly client: SecretsManagerClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
+    private readonly kmsKeyId?: string,
   ) {}
 
   secretName(merchantId: string): string {
@@ -163,6 +164,7 @@ export class SecretStore {
           Name: name,
           SecretString: value,
           Description: 'Stripe credentials of one chat-payments merchant',
+          ...(this.kmsKeyId && { KmsKeyId: this.kmsKeyId }),
         }),
       );
     } catch (error) {

@@ -1,5 +1,6 @@
 import {
   DuplicateEventError,
+  PaymentIntentTakenError,
   VersionConflictError,
 } from '../adapters/payment-store';
 import { DependencyError } from '../core/errors';
@@ -27,7 +28,8 @@ export interface PaymentObservation {
 export type ApplyOutcome =
   | { kind: 'applied'; payment: Payment; previousStatus: PaymentStatus }
   | { kind: 'unchanged'; payment: Payment; reason: string }
-  | { kind: 'duplicate'; payment: Payment };
+  | { kind: 'duplicate'; payment: Payment }
+  | { kind: 'intent_taken'; payment: Payment };
 
 /** Attempts before a payment that keeps changing underneath gives a 5xx. */
 const MAX_ATTEMPTS = 8;
@@ -102,6 +104,9 @@ export async function applyObservation(
       });
       return { kind: 'applied', payment: updated, previousStatus: payment.status };
     } catch (error) {
+      if (error instanceof PaymentIntentTakenError) {
+        return { kind: 'intent_taken', payment };
+      }
       if (error instanceof DuplicateEventError) {
         return { kind: 'duplicate', payment: (await reload(services, payment)) ?? payment };
       }

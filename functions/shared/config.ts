@@ -18,6 +18,7 @@ const configSchema = z.object({
   TABLE_NAME: z.string().min(1),
   PUBLIC_URL: z.string().url(),
   SECRET_PREFIX: z.string().min(1).optional(),
+  SECRET_KMS_KEY_ID: z.string().min(1).optional(),
   CALLBACK_SIGNING_SECRET_ID: z.string().min(1).optional(),
   CALLBACK_ALLOWED_HOSTS: z.string().default(''),
   CALLBACK_DLQ_URL: optionalUrl,
@@ -44,6 +45,8 @@ export interface Config {
   publicUrl: string;
   /** Secrets Manager name prefix of merchant secrets, ending in a slash. */
   secretPrefix: string;
+  /** KMS key for new merchant secrets; the account default when unset. */
+  secretKmsKeyId?: string;
   callbackSigningSecretId: string;
   callbackAllowedHosts: string[];
   callbackDeadLetterQueueUrl?: string;
@@ -85,6 +88,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     tableName: values.TABLE_NAME,
     publicUrl: values.PUBLIC_URL.replace(/\/+$/, ''),
     secretPrefix: prefix.endsWith('/') ? prefix : `${prefix}/`,
+    secretKmsKeyId: values.SECRET_KMS_KEY_ID,
     callbackSigningSecretId:
       values.CALLBACK_SIGNING_SECRET_ID ??
       `chat-payments/${values.STAGE}/callback-signing-secret`,

@@ -25,6 +25,7 @@ export function createServices(config: Config): Services {
       createSecretsClient(config),
       config.secretPrefix,
       config.secretCacheTtlSeconds,
+      config.secretKmsKeyId,
     ),
     stripe: new StripeGateway(config),
     now: () => new Date(),

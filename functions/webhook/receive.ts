@@ -128,6 +128,12 @@ export async function receiveWebhook(
       paymentIntentId: intent.id,
       lastError: lastErrorFor(status, intent),
     });
+    if (outcome.kind === 'intent_taken') {
+      throw new RejectedDelivery(
+        'payment_intent_mismatch',
+        `PaymentIntent ${intent.id} belongs to another payment than ${payment.paymentId}; the event was not applied.`,
+      );
+    }
     if (outcome.kind === 'duplicate') {
       return { duplicate: true, paymentId: payment.paymentId, status: outcome.payment.status };
     }

@@ -1,4 +1,4 @@
-import { DuplicateEventError, VersionConflictError } from '../../functions/adapters/payment-store';
+import { DuplicateEventError, PaymentIntentTakenError, VersionConflictError } from '../../functions/adapters/payment-store';
 import { applyObservation } from '../../functions/shared/apply-observation';
 import type { Services } from '../../functions/shared/services';
 import { type TestDynamoDb, useDynamoDb } from '../helpers/dynamodb';
@@ -120,7 +120,7 @@ describe('PaymentStore', () => {
       paymentIntentId: 'pi_shared_1',
     });
 
-    await expect(hijack).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(hijack).rejects.toBeInstanceOf(PaymentIntentTakenError);
     expect(await services.payments.findByPaymentIntent('pi_shared_1')).toBe(first.paymentId);
   });
 });

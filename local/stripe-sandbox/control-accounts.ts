@@ -16,6 +16,7 @@ import {
 } from './accounts';
 import { bodyEnum, bodyObject, bodyString } from './control-body';
 import { isSupportedCurrency } from './currencies';
+import type { EventRecord, StripeEvent } from './events';
 import { invalidRequest, maskKey } from './errors';
 import { ControlHandler, ControlRequest, ControlResponse, route, Route } from './router';
 import { Mode } from './state';
@@ -163,7 +164,34 @@ function deleteKey(request: ControlRequest): ControlResponse {
   return { json: { key: maskKey(apiKey.key), deleted: true } };
 }
 
+/**
+ * Stores an event in the account as if Stripe had created it, without
+ * delivering it, so tests can have an outside payload found by
+ * `GET /v1/events/{id}`.
+ */
+function postEvent(request: ControlRequest): ControlResponse {
+  const account = findAccount(request);
+  const event = bodyObject(request.body, 'event');
+  if (!event || typeof event.id !== 'string' || !event.id.startsWith('evt_')) {
+    throw invalidRequest('Send {"event": {...}} with an id that starts with evt_.', {
+      param: 'event',
+    });
+  }
+  const livemode = event.livemode === true;
+  const record: EventRecord = {
+    accountId: account.id,
+    livemode,
+    event: { ...(structuredClone(event) as unknown as StripeEvent), livemode },
+    endpointIds: [],
+    pendingEndpointIds: new Set(),
+  };
+  request.sandbox.state.events.set(event.id, record);
+  request.sandbox.log(`event ${event.id} stored for ${account.id}`);
+  return { json: { id: event.id, stored: true } };
+}
+
 export const ACCOUNT_CONTROL_ROUTES: Route<ControlHandler>[] = [
+  route('POST', '/_sandbox/accounts/:id/events', postEvent),
   route('POST', '/_sandbox/accounts', postAccount),
   route('POST', '/_sandbox/accounts/:id/keys', postAccountKeys),
   route('POST', '/_sandbox/accounts/:id/restricted_keys', postRestrictedKey),

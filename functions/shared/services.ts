@@ -4,6 +4,7 @@ import { PaymentStore } from '../adapters/payment-store';
 import { createSecretsClient, SecretStore } from '../adapters/secret-store';
 import { StripeGateway } from '../adapters/stripe-gateway';
 import { type Config, getConfig } from './config';
+import { logger } from './logger';
 
 /** The adapters a handler works with, built once per container. */
 export interface Services {
@@ -16,6 +17,7 @@ export interface Services {
 }
 
 export function createServices(config: Config): Services {
+  logger.appendPersistentKeys({ stage: config.stage });
   const documents = createDocumentClient(config);
   return {
     config,

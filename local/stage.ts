@@ -1,13 +1,24 @@
 import { randomBytes } from 'node:crypto';
 
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+
+import { HttpCallbackSender } from '../functions/adapters/callback-sender';
+import { createDocumentClient } from '../functions/adapters/dynamodb';
+import { createSecretsClient } from '../functions/adapters/secret-store';
 import { createApiHandler } from '../functions/api/handler';
+import { createNotifyHandler } from '../functions/notify/handler';
+import { createReconcileHandler } from '../functions/reconcile/handler';
+import type { ReconcileSummary } from '../functions/reconcile/reconcile';
 import { type Config, parseConfig } from '../functions/shared/config';
 import { createServices, type Services } from '../functions/shared/services';
 import { createWebhookHandler } from '../functions/webhook/handler';
 import { createTable, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { LocalCallbackQueue } from './callback-queue';
 import { type Gateway, type GatewayRoute, startGateway } from './gateway';
+import { localRoutes } from './local-routes';
 import { assertPortFree, findFreePort } from './ports';
 import { type SecretsManagerEmulator, startSecretsManager } from './secrets-manager';
+import { startStreamPoller } from './stream-poller';
 import { type StripeSandbox, startStripeSandbox } from './stripe-sandbox';
 
 export interface LocalStageOptions {
@@ -38,8 +49,18 @@ export interface LocalStage {
   dynamodbEndpoint: string;
   config: Config;
   services: Services;
+  /** HMAC key of the Chat-Payments-Signature header on callbacks. */
+  callbackSigningSecret: string;
+  callbackQueue: LocalCallbackQueue;
+  /** Runs the reconcile function now, as the schedule would. */
+  reconcile(): Promise<ReconcileSummary>;
+  /** Waits until every stream record so far is handled and no retry is in flight. */
+  settleCallbacks(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Local stage only: how often reconcile runs on its own, in seconds. */
+const DEFAULT_RECONCILE_INTERVAL_SECONDS = 60;
 
 /**
  * Starts the whole stage on 127.0.0.1: DynamoDB Local, the Secrets Manager
@@ -90,11 +111,55 @@ export async function startLocalStage(options: LocalStageOptions = {}): Promise<
       STRIPE_API_URL: stripe.url,
       ALLOW_LOOPBACK_CALLBACKS: 'true',
       AWS_REGION: 'us-east-1',
+      CALLBACK_RETRY_DELAYS_SECONDS: '1,2,4',
       ...options.env,
     };
     const config = parseConfig(env);
     const services = createServices(config);
+
+    const callbackSigningSecret = randomBytes(32).toString('hex');
+    await createSecretsClient(config).send(
+      new CreateSecretCommand({ Name: config.callbackSigningSecretId, SecretString: callbackSigningSecret }),
+    );
+    const callbackQueue = new LocalCallbackQueue();
+    stops.push(async () => callbackQueue.stop());
+    const notifyServices = {
+      sender: new HttpCallbackSender({ timeoutMs: config.callbackTimeoutMs, allowLoopback: true }),
+      queue: callbackQueue,
+      signingSecret: async () => callbackSigningSecret,
+      policy: { allowedHosts: config.callbackAllowedHosts, allowLoopback: true },
+      retryDelaysSeconds: config.callbackRetryDelaysSeconds,
+      now: () => new Date(),
+    };
+    const notify = createNotifyHandler(() => notifyServices);
+    callbackQueue.attach(notify);
+    const poller = await startStreamPoller(createDocumentClient(config), {
+      endpoint: dynamodbEndpoint,
+      tableName,
+      handler: notify,
+      onError: (error) => options.log?.(`stream poll failed: ${String(error)}`),
+    });
+    stops.push(() => poller.stop());
+
+    const reconcileHandler = createReconcileHandler(() => services);
+    const reconcile = () => reconcileHandler();
+    const intervalSeconds = Number(env.RECONCILE_INTERVAL_SECONDS ?? DEFAULT_RECONCILE_INTERVAL_SECONDS);
+    const timer = setInterval(() => {
+      reconcile().catch((error: unknown) => options.log?.(`reconcile failed: ${String(error)}`));
+    }, intervalSeconds * 1000);
+    timer.unref();
+    stops.push(async () => clearInterval(timer));
+
+    const settleCallbacks = async () => {
+      await poller.drain();
+      while (callbackQueue.pending > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await poller.drain();
+      }
+    };
+
     const routes: GatewayRoute[] = [
+      ...localRoutes({ reconcile, callbackQueue, settleCallbacks }),
       {
         matches: (path) => path.startsWith('/link-webhook') || path.startsWith('/checkout/'),
         handler: createWebhookHandler(() => services),
@@ -114,6 +179,10 @@ export async function startLocalStage(options: LocalStageOptions = {}): Promise<
       dynamodbEndpoint,
       config,
       services,
+      callbackSigningSecret,
+      callbackQueue,
+      reconcile,
+      settleCallbacks,
       stop: stopAll,
     };
   } catch (error) {

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const passThrough: Record<string, string> = {};
   for (const name of [
     'RECONCILE_AFTER_SECONDS',
+    'RECONCILE_INTERVAL_SECONDS',
+    'CALLBACK_RETRY_DELAYS_SECONDS',
     'CALLBACK_ALLOWED_HOSTS',
     'SECRET_CACHE_TTL_SECONDS',
     'STRIPE_TIMEOUT_MS',

@@ -22,6 +22,21 @@ const configSchema = z.object({
   CALLBACK_SIGNING_SECRET_ID: z.string().min(1).optional(),
   CALLBACK_ALLOWED_HOSTS: z.string().default(''),
   CALLBACK_DLQ_URL: optionalUrl,
+  CALLBACK_RETRY_QUEUE_URL: optionalUrl,
+  CALLBACK_RETRY_DELAYS_SECONDS: z
+    .string()
+    .default('30,120,600,900,900,900')
+    .transform((text, context) => {
+      const delays = text.split(',').map((part) => Number(part.trim()));
+      if (delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 900)) {
+        context.addIssue({
+          code: 'custom',
+          message: 'must be a comma-separated list of whole seconds from 0 to 900',
+        });
+      }
+      return delays;
+    }),
+  CALLBACK_TIMEOUT_MS: positiveInteger(5_000),
   ALLOW_LOOPBACK_CALLBACKS: booleanFlag,
   DYNAMODB_ENDPOINT: optionalUrl,
   SECRETS_MANAGER_ENDPOINT: optionalUrl,
@@ -50,6 +65,10 @@ export interface Config {
   callbackSigningSecretId: string;
   callbackAllowedHosts: string[];
   callbackDeadLetterQueueUrl?: string;
+  callbackRetryQueueUrl?: string;
+  /** Delay before each retry of a failed callback; its length caps retries. */
+  callbackRetryDelaysSeconds: number[];
+  callbackTimeoutMs: number;
   allowLoopbackCallbacks: boolean;
   dynamodbEndpoint?: string;
   secretsManagerEndpoint?: string;
@@ -96,6 +115,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       .map((host) => host.trim().toLowerCase())
       .filter((host) => host.length > 0),
     callbackDeadLetterQueueUrl: values.CALLBACK_DLQ_URL,
+    callbackRetryQueueUrl: values.CALLBACK_RETRY_QUEUE_URL,
+    callbackRetryDelaysSeconds: values.CALLBACK_RETRY_DELAYS_SECONDS,
+    callbackTimeoutMs: values.CALLBACK_TIMEOUT_MS,
     allowLoopbackCallbacks: values.ALLOW_LOOPBACK_CALLBACKS,
     dynamodbEndpoint: values.DYNAMODB_ENDPOINT,
     secretsManagerEndpoint: values.SECRETS_MANAGER_ENDPOINT,

@@ -25,8 +25,11 @@ import {
   FunctionUrlAuthType,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import {
+  DynamoEventSource,
+  SqsEventSource,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 import { createDataTable, grantTableItems } from './data-table';
@@ -53,11 +56,16 @@ export interface ChatPaymentsStackProps extends StackProps {
 }
 
 /** All resources of one stage of chat-payments. */
+/** Notify function timeout: a batch of callbacks of at most 5 s each. */
+const NOTIFY_TIMEOUT_SECONDS = 60;
+
 export class ChatPaymentsStack extends Stack {
   readonly stage: StageSettings;
   readonly secrets: ServiceSecrets;
   readonly table: Table;
   readonly callbackDeadLetterQueue: Queue;
+  /** Callbacks waiting for their next attempt, each with its delay. */
+  readonly callbackRetryQueue: Queue;
   readonly notifyFailureQueue: Queue;
   readonly api: ServiceFunction;
   readonly webhook: ServiceFunction;
@@ -94,6 +102,20 @@ export class ChatPaymentsStack extends Stack {
           'The notify function sends callbacks here after their last retry.',
       },
     );
+    this.callbackRetryQueue = new Queue(this, 'CallbackRetryQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: operationsKey,
+      enforceSSL: true,
+      // Six times the notify timeout, as AWS advises for SQS triggers.
+      visibilityTimeout: Duration.seconds(6 * NOTIFY_TIMEOUT_SECONDS),
+      retentionPeriod: Duration.days(4),
+      removalPolicy,
+      // Messages the notify function itself keeps failing on.
+      deadLetterQueue: {
+        queue: this.callbackDeadLetterQueue,
+        maxReceiveCount: 5,
+      },
+    });
     this.notifyFailureQueue = createDeadLetterQueue(
       this,
       'NotifyFailureQueue',
@@ -118,6 +140,7 @@ export class ChatPaymentsStack extends Stack {
       CALLBACK_SIGNING_SECRET_ID: this.secrets.callbackSigningSecret.secretArn,
       CALLBACK_ALLOWED_HOSTS: deployment.callbackAllowedHosts.join(','),
       CALLBACK_DLQ_URL: this.callbackDeadLetterQueue.queueUrl,
+      CALLBACK_RETRY_QUEUE_URL: this.callbackRetryQueue.queueUrl,
       RECONCILE_AFTER_SECONDS: String(RECONCILE_AFTER_SECONDS),
     };
 
@@ -148,7 +171,7 @@ export class ChatPaymentsStack extends Stack {
       description: 'Sends payment status changes to flow callback URLs',
       environment,
       // A batch of callbacks, each with a 5-second timeout and retries.
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(NOTIFY_TIMEOUT_SECONDS),
     });
     this.reconcile = new ServiceFunction(this, 'Reconcile', {
       ...functionDefaults,
@@ -184,6 +207,7 @@ export class ChatPaymentsStack extends Stack {
     this.secrets.grantReadMerchantSecrets(this.reconcile);
     this.secrets.grantReadCallbackSigningSecret(this.notify);
     grantSendToEncryptedQueue(this.callbackDeadLetterQueue, this.notify.role);
+    grantSendToEncryptedQueue(this.callbackRetryQueue, this.notify.role);
 
     this.subscribeNotifyToStream();
     new Rule(this, 'ReconcileSchedule', {
@@ -218,6 +242,12 @@ export class ChatPaymentsStack extends Stack {
   }
 
   private subscribeNotifyToStream(): void {
+    this.notify.function.addEventSource(
+      new SqsEventSource(this.callbackRetryQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+      }),
+    );
     this.notify.function.addEventSource(
       new DynamoEventSource(this.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

@@ -89,7 +89,7 @@ function page(text: PageText, details?: { amount: string; merchantName?: string 
 <title>${escapeHtml(text.title)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;background:#f6f8fa;color:#1f2328}
-main{background:#fff;padding:2rem;border-radius:12px;max-width:26rem;text-align:center;box-shadow:0 1px 4px rgba(0,0,0,.1)}
+main{background:#fff;padding:2rem;margin:1rem;border-radius:12px;max-width:26rem;text-align:center;box-shadow:0 1px 4px rgba(0,0,0,.1)}
 .amount{font-size:1.6rem;font-weight:600;margin:.5rem 0}
 .merchant{color:#59636e;margin:0 0 1rem}
 </style>

@@ -449,7 +449,7 @@ describe.each(STAGE_NAMES)('ChatPaymentsStack %s', (name) => {
     it('reads payment items only', () => {
       const mapping = Object.values(
         template.findResources('AWS::Lambda::EventSourceMapping'),
-      )[0];
+      ).find((candidate) => candidate.Properties.FilterCriteria);
       const pattern = JSON.parse(
         mapping.Properties.FilterCriteria.Filters[0].Pattern,
       );
@@ -461,6 +461,42 @@ describe.each(STAGE_NAMES)('ChatPaymentsStack %s', (name) => {
             pk: { S: [{ prefix: 'PAYMENT#' }] },
             sk: { S: ['PAYMENT'] },
           },
+        },
+      });
+    });
+  });
+
+  describe('callback retry queue', () => {
+    it('feeds the notify function', () => {
+      const queueId = logicalId(stack, stack.callbackRetryQueue);
+
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(stack, stack.notify.function) },
+        EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('redrives to the callback dead-letter queue', () => {
+      const deadLetterId = logicalId(stack, stack.callbackDeadLetterQueue);
+
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] },
+          maxReceiveCount: 5,
+        },
+        KmsMasterKeyId: Match.anyValue(),
+      });
+    });
+
+    it('gives notify its URL', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            CALLBACK_RETRY_QUEUE_URL: {
+              Ref: logicalId(stack, stack.callbackRetryQueue),
+            },
+          }),
         },
       });
     });

@@ -451,7 +451,7 @@ describe.each(STAGE_NAMES)('ChatPaymentsStack %s', (name) => {
         template.findResources('AWS::Lambda::EventSourceMapping'),
       ).find((candidate) => candidate.Properties.FilterCriteria);
       const pattern = JSON.parse(
-        mapping.Properties.FilterCriteria.Filters[0].Pattern,
+        mapping?.Properties.FilterCriteria.Filters[0].Pattern ?? '{}',
       );
 
       expect(pattern).toEqual({

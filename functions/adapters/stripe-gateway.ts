@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 
-import type { EndpointSnapshot } from '../core/webhook-check';
+import { CREATED_BY, type EndpointSnapshot } from '../core/webhook-check';
 import type { Config } from '../shared/config';
 
 /** API version this service is written against; webhook endpoints pin it. */
@@ -200,6 +200,7 @@ export class StripeGateway {
           url: endpoint.url,
           status: endpoint.status,
           enabledEvents: endpoint.enabled_events,
+          metadata: endpoint.metadata,
         });
       }
     });
@@ -221,7 +222,7 @@ export class StripeGateway {
           enabled_events: [...events] as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
           api_version: STRIPE_API_VERSION as Stripe.WebhookEndpointCreateParams.ApiVersion,
           description: 'chat-payments: payment results for Brain Studio flows',
-          metadata: { created_by: 'chat-payments', jelou_merchant_id: merchantId },
+          metadata: { created_by: CREATED_BY, jelou_merchant_id: merchantId },
         },
         { idempotencyKey },
       ),
@@ -230,6 +231,32 @@ export class StripeGateway {
       throw new StripeFailure('unavailable', `webhook endpoint ${endpoint.id} came without a secret`);
     }
     return { id: endpoint.id, secret: endpoint.secret };
+  }
+
+  /**
+   * Sets an endpoint's URL and events and enables it. The signing secret
+   * stays the same.
+   */
+  async repairWebhookEndpoint(
+    apiKey: string,
+    endpointId: string,
+    url: string,
+    events: readonly string[],
+  ): Promise<EndpointSnapshot> {
+    const endpoint = await this.call(() =>
+      this.client(apiKey).webhookEndpoints.update(endpointId, {
+        url,
+        enabled_events: [...events] as Stripe.WebhookEndpointUpdateParams.EnabledEvent[],
+        disabled: false,
+      }),
+    );
+    return {
+      id: endpoint.id,
+      url: endpoint.url,
+      status: endpoint.status,
+      enabledEvents: endpoint.enabled_events,
+      metadata: endpoint.metadata,
+    };
   }
 
   async deleteWebhookEndpoint(apiKey: string, endpointId: string): Promise<void> {

@@ -13,11 +13,15 @@ import {
   classifyWebhookSecret,
   keyHint,
 } from '../core/keys';
+import {
+  describeRejectedDeliveries,
+  unknownWebhookReport,
+} from '../core/webhook-check';
 import { logger } from '../shared/logger';
 import type { Services } from '../shared/services';
 import { parseBody } from './body';
 import { verifyKey } from './verify-key';
-import { checkWebhook, createEndpoint, reportForCreated } from './webhook-setup';
+import { checkInstalledWebhook, type KeyStatus, setUpWebhook } from './webhook-setup';
 
 const installSchema = z
   .object({
@@ -44,43 +48,20 @@ export async function install(
 
   const account = await verifyKey(services.stripe, key);
   const previous = await services.installations.get(merchantId);
+  const active = previous?.status === 'active' ? previous : undefined;
   const installId = randomUUID();
   const now = services.now().toISOString();
 
-  let report = await checkWebhook(services, merchantId, key.key, mode);
-  let webhookSecret = givenSecret;
-  let createdEndpointId: string | undefined;
-
-  const previousCreated =
-    previous?.status === 'active' ? previous.createdEndpointId : undefined;
-  if (previous && previousCreated && report.endpointId === previousCreated) {
-    // The endpoint this service created earlier still exists: keep it and
-    // its signing secret, which Stripe never returns again.
-    createdEndpointId = previousCreated;
-    webhookSecret ??= (await previousSecret(services, previous))?.webhookSecret;
-  } else if (
-    input.configureWebhook &&
-    (report.status === 'missing' || report.status === 'wrong_url')
-  ) {
-    const created = await createEndpoint(services, merchantId, key.key, installId, report);
-    if (created) {
-      createdEndpointId = created.id;
-      webhookSecret = givenSecret ?? created.secret;
-      report = reportForCreated(created.id, now);
-    }
-  } else if (input.configureWebhook && report.status === 'ok') {
-    report.notes.push({
-      code: 'reused',
-      message: `Webhook endpoint ${report.endpointId} is already correct, so no new one was created.`,
-    });
-  }
-  if (report.status === 'ok' && !webhookSecret) {
-    report.notes.push({
-      code: 'verified_by_retrieval',
-      message:
-        'No signing secret is stored, so each delivery is checked by retrieving the event from Stripe. Add webhookSecret (whsec_…) to verify signatures instead.',
-    });
-  }
+  const previousCredentials = active && (await storedCredentials(services, active));
+  const { report, webhookSecret, createdEndpointId } = await setUpWebhook(services, {
+    merchantId,
+    key,
+    installId,
+    configure: input.configureWebhook ?? false,
+    givenSecret,
+    previous: active,
+    previousSecret: previousCredentials?.webhookSecret,
+  });
 
   const credentials: MerchantCredentials = { apiKey: key.key };
   if (webhookSecret) credentials.webhookSecret = webhookSecret;
@@ -102,6 +83,13 @@ export async function install(
     lastEventAt: previous?.lastEventAt,
   };
   await services.installations.put(installation);
+  // When the new key's account does not list the endpoint created for the
+  // previous key, that endpoint is in another Stripe account. It is deleted
+  // there, because its deliveries would keep arriving and be rejected.
+  const replacedEndpointId = active?.createdEndpointId;
+  if (previousCredentials && replacedEndpointId && replacedEndpointId !== createdEndpointId) {
+    await deleteCreatedEndpoint(services, merchantId, previousCredentials.apiKey, replacedEndpointId);
+  }
   logger.info('merchant installed', {
     merchantId,
     mode,
@@ -109,10 +97,10 @@ export async function install(
     accountId: account.accountId,
     webhookStatus: report.status,
   });
-  return toInstallationView(installation);
+  return { ...toInstallationView(installation), keyStatus: 'active' };
 }
 
-async function previousSecret(
+async function storedCredentials(
   services: Services,
   previous: Installation,
 ): Promise<MerchantCredentials | undefined> {
@@ -120,32 +108,53 @@ async function previousSecret(
   return services.secrets.get(previous.merchantId, previous.credentialsVersion);
 }
 
-/** Returns the install summary with a fresh webhook check. */
+/** Number of days of rejected deliveries the install summary shows. */
+const REJECTION_WINDOW_DAYS = 7;
+
+/**
+ * Returns the install summary with a fresh webhook check, the time of the
+ * last accepted event and the rejected deliveries of the last seven days.
+ */
 export async function describe(
   services: Services,
   merchantId: string,
 ): Promise<Record<string, unknown>> {
   const installation = await activeInstallation(services, merchantId);
-  const credentials = await previousSecret(services, installation);
-  let webhook: WebhookReport = installation.webhook;
+  const credentials = await storedCredentials(services, installation);
+  let webhook: WebhookReport;
+  let keyStatus: KeyStatus | 'missing';
   if (credentials) {
-    webhook = await checkWebhook(services, merchantId, credentials.apiKey, installation.mode);
-    if (installation.createdEndpointId && webhook.endpointId === installation.createdEndpointId) {
-      webhook.notes.push({
-        code: 'created',
-        message: `Webhook endpoint ${webhook.endpointId} was created by chat-payments.`,
-      });
+    const check = await checkInstalledWebhook(services, installation, credentials.apiKey);
+    webhook = check.report;
+    keyStatus = check.keyStatus;
+    if (keyStatus === 'active') {
+      await services.installations.setWebhookReport(merchantId, webhook);
     }
-    await services.installations.setWebhookReport(merchantId, webhook);
+  } else {
+    keyStatus = 'missing';
+    webhook = unknownWebhookReport(
+      {
+        code: 'key_missing',
+        message: `chat-payments has no stored Stripe key for merchant ${merchantId}, so flows cannot create payments. Install the Stripe app again in the Marketplace.`,
+      },
+      services.now().toISOString(),
+    );
   }
   const rejectedDeliveries = await services.installations.countRejections(
     merchantId,
     services.now(),
+    REJECTION_WINDOW_DAYS,
   );
   return {
     ...toInstallationView({ ...installation, webhook }),
+    keyStatus,
     lastEventAt: installation.lastEventAt ?? null,
     rejectedDeliveries,
+    deliveryProblems: describeRejectedDeliveries(
+      rejectedDeliveries,
+      installation.mode,
+      REJECTION_WINDOW_DAYS,
+    ),
   };
 }
 
@@ -159,28 +168,42 @@ export async function uninstall(services: Services, merchantId: string): Promise
   if (!installation) throw notInstalled(merchantId);
   if (installation.status === 'removed') return;
 
-  const credentials = await previousSecret(services, installation);
+  const credentials = await storedCredentials(services, installation);
   if (credentials && installation.createdEndpointId) {
-    try {
-      await services.stripe.deleteWebhookEndpoint(
-        credentials.apiKey,
-        installation.createdEndpointId,
-      );
-    } catch (error) {
-      // A missing endpoint is already gone; anything else is logged and the
-      // uninstall goes on, because the merchant asked to disconnect.
-      if (!(error instanceof StripeFailure && error.kind === 'not_found')) {
-        logger.warn('webhook endpoint not deleted', {
-          merchantId,
-          endpointId: installation.createdEndpointId,
-          kind: error instanceof StripeFailure ? error.kind : 'unknown',
-        });
-      }
-    }
+    await deleteCreatedEndpoint(
+      services,
+      merchantId,
+      credentials.apiKey,
+      installation.createdEndpointId,
+    );
   }
   await services.secrets.delete(merchantId);
   await services.installations.markRemoved(merchantId, services.now().toISOString());
   logger.info('merchant uninstalled', { merchantId });
+}
+
+/**
+ * Deletes an endpoint this service created. An endpoint that is not found
+ * is already gone. Other failures are logged and not thrown, because the
+ * merchant asked to disconnect or to switch keys.
+ */
+async function deleteCreatedEndpoint(
+  services: Services,
+  merchantId: string,
+  apiKey: string,
+  endpointId: string,
+): Promise<void> {
+  try {
+    await services.stripe.deleteWebhookEndpoint(apiKey, endpointId);
+    logger.info('webhook endpoint deleted', { merchantId, endpointId });
+  } catch (error) {
+    if (error instanceof StripeFailure && error.kind === 'not_found') return;
+    logger.warn('webhook endpoint not deleted', {
+      merchantId,
+      endpointId,
+      kind: error instanceof StripeFailure ? error.kind : 'unknown',
+    });
+  }
 }
 
 async function activeInstallation(services: Services, merchantId: string): Promise<Installation> {

@@ -10,9 +10,12 @@ export interface ClassifiedKey {
   keyType: KeyType;
 }
 
-// Characters that copy and paste from web pages and chat apps bring along:
-// zero-width space, non-joiner, joiner, word joiner, byte order mark.
-const INVISIBLE_CHARACTERS = /[\u200B-\u200D\u2060\uFEFF]/g;
+// Characters that copy and paste from web pages, PDFs and chat apps bring
+// along: soft hyphen, zero-width space, non-joiner and joiner, left-to-right
+// and right-to-left marks, bidirectional embeddings and isolates, word
+// joiner, byte order mark. Stripe keys never contain them.
+const INVISIBLE_CHARACTERS =
+  /[\u00AD\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
 const API_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
 
 /** Strips invisible characters anywhere and whitespace at both ends. */
@@ -30,13 +33,13 @@ export function classifyKey(raw: string): ClassifiedKey {
   if (key.startsWith('pk_')) {
     throw new InvalidInputError(
       'publishable_key',
-      'This is a Publishable key (pk_…). Paste the Secret key instead: in the Stripe Dashboard open Developers → API keys and reveal the key that starts with sk_ (or use a restricted key, rk_).',
+      'This is a Publishable key (pk_…), which cannot create payments. Paste the Secret key instead: in the Stripe Dashboard open Developers → API keys, reveal the Secret key (it starts with sk_) and copy it, or use a restricted key (rk_) with the permissions chat-payments needs.',
     );
   }
   if (key.startsWith('whsec_')) {
     throw new InvalidInputError(
       'webhook_secret_not_api_key',
-      'This is a webhook signing secret (whsec_…), not an API key. Paste the Secret key from Developers → API keys (sk_… or rk_…); the signing secret goes in the webhookSecret field.',
+      'This is a webhook signing secret (whsec_…), not an API key. Paste the Secret key from Developers → API keys in the Stripe Dashboard (it starts with sk_ or rk_). The signing secret is optional and goes in its own field.',
     );
   }
   const match = API_KEY.exec(key);
@@ -71,11 +74,12 @@ export function assertKeyMode(
   const keyKind = key.keyType === 'restricted' ? 'rk' : 'sk';
   throw new InvalidInputError(
     'mode_mismatch',
-    `This is a ${key.mode}-mode key (${keyKind}_${key.mode}_…) but this is the ${environmentName(stageMode)} environment, which takes ${stageMode}-mode keys (sk_${stageMode}_… or rk_${stageMode}_…). Use a ${stageMode}-mode key here, or install this key in the ${environmentName(key.mode)} environment.`,
+    `This is a ${key.mode}-mode key (${keyKind}_${key.mode}_…), but this is the ${environmentName(stageMode)} environment, which takes ${stageMode}-mode keys (sk_${stageMode}_… or rk_${stageMode}_…). Install this key in the ${environmentName(key.mode)} environment instead, or copy the ${stageMode}-mode key: in the Stripe Dashboard switch to ${stageMode} mode and open Developers → API keys.`,
     { details: { keyMode: key.mode, stageMode } },
   );
 }
 
+/** Names an environment with its public host, as merchants know it. */
 export function environmentName(mode: StripeMode): string {
   return mode === 'live'
     ? 'Live (chat-payments.jelou.ai)'
@@ -94,4 +98,36 @@ export function classifyWebhookSecret(raw: string): string {
     );
   }
   return secret;
+}
+
+/**
+ * Restricted-key permissions this service uses, named as the Stripe
+ * Dashboard's key editor shows them, resource first and access level second.
+ */
+export const DASHBOARD_PERMISSIONS = {
+  paymentIntentsRead: 'PaymentIntents: Read',
+  checkoutSessionsRead: 'Checkout Sessions: Read',
+  checkoutSessionsWrite: 'Checkout Sessions: Write',
+  eventsRead: 'Events: Read',
+  webhookEndpointsRead: 'Webhook Endpoints: Read',
+  webhookEndpointsWrite: 'Webhook Endpoints: Write',
+} as const;
+
+// The `rak_…` names that Stripe's 403 messages use for the same permissions.
+const PERMISSIONS_BY_RAK_NAME: Readonly<Record<string, string>> = {
+  rak_payment_intent_read: DASHBOARD_PERMISSIONS.paymentIntentsRead,
+  rak_checkout_session_read: DASHBOARD_PERMISSIONS.checkoutSessionsRead,
+  rak_checkout_session_write: DASHBOARD_PERMISSIONS.checkoutSessionsWrite,
+  rak_event_read: DASHBOARD_PERMISSIONS.eventsRead,
+  rak_webhook_read: DASHBOARD_PERMISSIONS.webhookEndpointsRead,
+  rak_webhook_write: DASHBOARD_PERMISSIONS.webhookEndpointsWrite,
+};
+
+/**
+ * Returns the Dashboard name of the `rak_…` permission named in a Stripe
+ * 403 message, or undefined when it names none this service uses.
+ */
+export function dashboardPermissionName(stripeMessage: string): string | undefined {
+  const rakName = /\brak_[a-z_]+/.exec(stripeMessage)?.[0];
+  return rakName === undefined ? undefined : PERMISSIONS_BY_RAK_NAME[rakName];
 }

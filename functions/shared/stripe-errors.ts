@@ -5,6 +5,7 @@ import {
   DependencyError,
   InvalidInputError,
 } from '../core/errors';
+import { dashboardPermissionName } from '../core/keys';
 import { logger } from './logger';
 
 /**
@@ -33,11 +34,15 @@ export function stripeFailureToAppError(error: unknown, action: string): AppErro
         'key_rejected',
         `Stripe rejected the merchant's API key while trying to ${action}: it was rolled, deleted or mistyped. Install the Stripe app again in the Marketplace with a current Secret key.`,
       );
-    case 'permission':
+    case 'permission': {
+      const permission = dashboardPermissionName(error.message);
+      const missing = permission ? `the ${permission} permission` : 'a permission';
       return new ConflictError(
         'missing_permissions',
-        `The merchant's restricted key lacks a permission needed to ${action} (${error.message}). Add it to the key in the Stripe Dashboard, or install a key that has it.`,
+        `The merchant's restricted key lacks ${missing}, which chat-payments needs to ${action}. In the Stripe Dashboard open Developers → API keys, edit the restricted key and grant it, or install the Stripe app again with a standard Secret key.`,
+        permission ? { details: { missingPermissions: [permission] } } : undefined,
       );
+    }
     case 'rate_limited':
       return new DependencyError(
         'stripe_rate_limited',

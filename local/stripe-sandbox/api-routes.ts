@@ -11,7 +11,7 @@ import {
 } from './checkout';
 import { listEvents, retrieveEvent } from './events';
 import { readExpand, rejectUnknownParams } from './params';
-import { retrievePaymentIntent } from './payment-intents';
+import { listPaymentIntents, retrievePaymentIntent } from './payment-intents';
 import { ApiHandler, ApiRequest, route, Route } from './router';
 import {
   createWebhookEndpoint,
@@ -92,6 +92,7 @@ export const API_ROUTES: Route<ApiHandler>[] = [
   route('GET', '/v1/checkout/sessions/:id', retrieveCheckoutSession),
   route('GET', '/v1/checkout/sessions/:id/line_items', listCheckoutSessionLineItems),
   route('POST', '/v1/checkout/sessions/:id/expire', expireCheckoutSession),
+  route('GET', '/v1/payment_intents', listPaymentIntents),
   route('GET', '/v1/payment_intents/:id', retrievePaymentIntent),
   route('GET', '/v1/events', listEvents),
   route('GET', '/v1/events/:id', retrieveEvent),

@@ -1,10 +1,11 @@
 /**
- * PaymentIntents as Checkout creates them (`capture_method: automatic_async`), and
- * `GET /v1/payment_intents/{id}`.
+ * PaymentIntents as Checkout creates them (`capture_method: automatic_async`),
+ * `GET /v1/payment_intents/{id}` and `GET /v1/payment_intents`.
  */
 import { requirePermission, sameScope } from './accounts';
 import { resourceMissing } from './errors';
 import { emitEvent } from './events';
+import { LIST_PARAMS, paginate, readCreatedFilter } from './lists';
 import { readExpand, rejectUnknownParams } from './params';
 import type { ApiRequest } from './router';
 import { Action, newId, now, randomAlphanumeric, Sandbox, Scope } from './state';
@@ -202,4 +203,22 @@ export function retrievePaymentIntent(request: ApiRequest): unknown {
   const expand = readExpand(request.params, PAYMENT_INTENT_EXPANDABLE);
   const record = findPaymentIntent(request.sandbox, request.auth.scope, request.pathParams.id);
   return renderPaymentIntent(request.sandbox, record, expand);
+}
+
+/** Lists the account's PaymentIntents, newest first, with the `created` filter. */
+export function listPaymentIntents(request: ApiRequest): unknown {
+  requirePermission(request.auth, 'payment_intents', 'read');
+  const { params, sandbox } = request;
+  rejectUnknownParams(params, [...LIST_PARAMS, 'created']);
+  const expand = readExpand(
+    params,
+    PAYMENT_INTENT_EXPANDABLE.map((path) => `data.${path}`),
+  ).map((path) => path.slice('data.'.length));
+  const createdFilter = readCreatedFilter(params);
+  const items = [...sandbox.state.paymentIntents.values()]
+    .filter((record) => sameScope(request.auth.scope, record))
+    .filter((record) => createdFilter(record.intent.created))
+    .reverse()
+    .map((record) => renderPaymentIntent(sandbox, record, expand) as { id: string });
+  return paginate(items, params, '/v1/payment_intents', 'payment_intent');
 }

@@ -3,6 +3,7 @@ import {
   assertKeyMode,
   classifyKey,
   classifyWebhookSecret,
+  dashboardPermissionName,
   keyHint,
 } from '../../functions/core/keys';
 
@@ -36,6 +37,9 @@ describe('classifyKey', () => {
     ['a byte order mark in front', '\uFEFFsk_test_abc123'],
     ['a word joiner at the end', 'sk_test_abc123\u2060'],
     ['a non-breaking space around', '\u00A0sk_test_abc123\u00A0'],
+    ['a soft hyphen inside', 'sk_test_abc\u00AD123'],
+    ['direction marks around', '\u200Esk_test_abc123\u200F'],
+    ['a bidirectional isolate', '\u2066sk_test_abc123\u2069'],
   ])('cleans %s', (_case, raw) => {
     const key = classifyKey(raw);
 
@@ -114,5 +118,29 @@ describe('classifyWebhookSecret', () => {
 
   it('rejects an API key', () => {
     expect(codeOf(() => classifyWebhookSecret('sk_test_abc'))).toBe('invalid_webhook_secret');
+  });
+});
+
+describe('dashboardPermissionName', () => {
+  const forbidden = (permission: string) =>
+    `The provided key 'rk_test_********abc123' does not have the required permissions for this endpoint on account 'acct_1'. Having the '${permission}' permission would allow this request to continue.`;
+
+  it.each([
+    ['rak_payment_intent_read', 'PaymentIntents: Read'],
+    ['rak_checkout_session_write', 'Checkout Sessions: Write'],
+    ['rak_checkout_session_read', 'Checkout Sessions: Read'],
+    ['rak_event_read', 'Events: Read'],
+    ['rak_webhook_read', 'Webhook Endpoints: Read'],
+    ['rak_webhook_write', 'Webhook Endpoints: Write'],
+  ])('names %s as the Dashboard does', (permission, name) => {
+    expect(dashboardPermissionName(forbidden(permission))).toBe(name);
+  });
+
+  it('ignores permissions it does not use', () => {
+    expect(dashboardPermissionName(forbidden('rak_balance_read'))).toBeUndefined();
+  });
+
+  it('ignores messages without a permission', () => {
+    expect(dashboardPermissionName('Invalid API Key provided')).toBeUndefined();
   });
 });

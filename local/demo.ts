@@ -27,7 +27,7 @@ async function call(url: string, init: { method?: string; body?: unknown; header
   const text = await response.text();
   const body = text ? (JSON.parse(text) as Record<string, any>) : {};
   if (!response.ok) {
-    throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text}`);
+    throw new Error(`${init.method ?? 'GET'} ${url} returned ${response.status}: ${text}`);
   }
   return body;
 }

@@ -27,9 +27,9 @@ export interface StreamPoller {
 
 /**
  * Reads the table's stream on DynamoDB Local and calls the notify handler
- * with the same event Lambda builds, as an event source mapping would:
- * records in order per shard, and the records from the first reported
- * failure handed over again on the next poll.
+ * with the same event Lambda builds. Like an event source mapping, it
+ * keeps records in order per shard and hands over the records from the
+ * first reported failure again on the next poll.
  */
 export async function startStreamPoller(
   dynamodb: DynamoDBClient,

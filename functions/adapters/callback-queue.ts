@@ -4,7 +4,7 @@ import type { CallbackMessage } from '../core/callback';
 import { DependencyError } from '../core/errors';
 import type { Config } from '../shared/config';
 
-/** Where callbacks wait between attempts, and where they end up. */
+/** Storage of callbacks between attempts and after the last one. */
 export interface CallbackQueue {
   /** Schedules another attempt after the delay. Throws on failure. */
   retryLater(message: CallbackMessage, delaySeconds: number): Promise<void>;

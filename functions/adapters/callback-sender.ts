@@ -7,9 +7,9 @@ import { isInternalAddress, isLoopbackHost } from '../core/callback-url';
 
 export interface SendResult {
   ok: boolean;
-  /** HTTP status, when the receiver answered. */
+  /** HTTP status, when the receiver responded. */
   status?: number;
-  /** Why the attempt failed, for logs; never holds the signing secret. */
+  /** Reason the attempt failed, for logs. It never contains the signing secret. */
   error?: string;
 }
 
@@ -79,7 +79,7 @@ export class HttpCallbackSender implements CallbackSender {
         },
       );
       outgoing.on('timeout', () => {
-        outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`));
+        outgoing.destroy(new Error(`no response within ${this.options.timeoutMs} ms`));
       });
       outgoing.on('error', (error) => resolve({ ok: false, error: error.message }));
       outgoing.end(request.body);
@@ -88,9 +88,9 @@ export class HttpCallbackSender implements CallbackSender {
 }
 
 /**
- * A DNS lookup for http(s).request that fails when any resolved address is
- * internal (loopback, private, link-local, metadata), unless loopback is
- * allowed and every address is loopback.
+ * Creates a DNS lookup for http(s).request that fails when any resolved
+ * address is internal (loopback, private, link-local, metadata), unless
+ * loopback is allowed and every address is loopback.
  */
 function checkedLookup(allowLoopback: boolean): LookupFunction {
   return (hostname, options, callback) => {

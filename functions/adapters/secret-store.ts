@@ -13,7 +13,7 @@ import {
 import { DependencyError } from '../core/errors';
 import type { Config } from '../shared/config';
 
-/** What a merchant's secret holds. */
+/** Contents of a merchant's secret. */
 export interface MerchantCredentials {
   apiKey: string;
   webhookSecret?: string;

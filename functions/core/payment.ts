@@ -40,7 +40,7 @@ export interface Payment {
   updatedAt: string;
 }
 
-/** The fields of `GET /payments/{id}`, in the contract's shape. */
+/** Builds the body of `GET /payments/{id}` from a stored payment. */
 export function toPaymentView(payment: Payment): Record<string, unknown> {
   return {
     paymentId: payment.paymentId,
@@ -77,9 +77,9 @@ export type MatchProblem =
 
 /**
  * Checks that a PaymentIntent belongs to the payment. Returns a problem
- * when it names another merchant or another PaymentIntent than the one the
- * payment already has; amount and currency are checked separately because
- * they send the payment to review instead of rejecting the delivery.
+ * when it names another merchant, or is another PaymentIntent than the one
+ * the payment already has. Amount and currency are checked separately,
+ * because a mismatch there sends the payment to review instead.
  */
 export function findMatchProblem(
   payment: Payment,

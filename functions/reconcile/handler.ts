@@ -6,7 +6,7 @@ import { reconcile, type ReconcileSummary } from './reconcile';
 
 /** Time kept in reserve before the Lambda timeout to finish the write. */
 const SAFETY_MARGIN_MS = 10_000;
-/** Budget when no Lambda context says how long is left. */
+/** Budget when no Lambda context gives the remaining time. */
 const DEFAULT_BUDGET_MS = 60_000;
 
 /** Creates the scheduled reconcile handler around the given services. */

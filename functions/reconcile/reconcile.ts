@@ -35,8 +35,8 @@ interface Finding {
 
 /**
  * Repairs open payments whose webhooks never came. Reads the due payments
- * from the sparse open-payments index (never a scan), asks Stripe for the
- * real state with each merchant's key and applies it through the same
+ * from the sparse open-payments index (never a scan), retrieves the
+ * real state from Stripe with each merchant's key and applies it through the same
  * transition code as webhooks, with `source: "reconcile"`. Work per run is
  * bounded by the batch size and the deadline; a merchant's failure or rate
  * limit skips only that merchant.
@@ -203,8 +203,8 @@ async function expireSession(
   try {
     await services.stripe.expireCheckoutSession(apiKey, payment.checkoutSessionId);
   } catch (error) {
-    // The customer may have completed the session meanwhile; the read that
-    // follows tells.
+    // The customer may have completed the session meanwhile, so the read
+    // that follows decides.
     if (!(error instanceof StripeFailure && error.kind === 'invalid_request')) throw error;
   }
   return services.stripe.retrieveCheckoutSession(apiKey, payment.checkoutSessionId);

@@ -60,6 +60,6 @@ describe('HttpCallbackSender', () => {
     silent.close();
 
     expect(result.ok).toBe(false);
-    expect(result.error).toContain('no answer within 300 ms');
+    expect(result.error).toContain('no response within 300 ms');
   });
 });

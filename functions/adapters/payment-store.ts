@@ -36,6 +36,11 @@ export interface StatusChange {
   paymentId: string;
   /** The version read before deciding; the write fails if it moved. */
   expectedVersion: number;
+  /**
+   * The `lastEventCreated` read before deciding, so the write fails if it
+   * moved. Null expects none stored, and undefined skips the check.
+   */
+  expectedLastEventCreated?: number | null;
   status: PaymentStatus;
   entry: HistoryEntry;
   lastError?: PaymentError | null;
@@ -43,6 +48,17 @@ export interface StatusChange {
   lastEventCreated?: number;
   /** Next time reconcile looks at the payment, while it stays open. */
   reconcileAt?: string;
+}
+
+/** A later observation of the status a payment already has. */
+export interface StatusConfirmation {
+  paymentId: string;
+  expectedVersion: number;
+  /** Null expects no `lastEventCreated` stored. */
+  expectedLastEventCreated: number | null;
+  lastEventCreated: number;
+  /** The PaymentIntent's last error; null clears a stored one. */
+  lastError?: PaymentError | null;
 }
 
 export interface EventRecord {
@@ -80,6 +96,32 @@ const idempotencyKey = (merchantId: string, key: string) => ({
   [TABLE_SCHEMA.partitionKey]: `MERCHANT#${merchantId}`,
   [TABLE_SCHEMA.sortKey]: `IDEMPOTENCY#${key}`,
 });
+
+type TransactItems = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>;
+
+/**
+ * Builds the condition that the payment is still in the state a decision
+ * was made on, adding its placeholders to `names` and `values`.
+ */
+function expectedState(
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+  version: number,
+  lastEventCreated: number | null | undefined,
+): string {
+  names['#version'] = 'version';
+  values[':expectedVersion'] = version;
+  const condition = '#version = :expectedVersion';
+  if (lastEventCreated === undefined) return condition;
+  names['#lastEventCreated'] = 'lastEventCreated';
+  if (lastEventCreated === null) {
+    return `${condition} AND attribute_not_exists(#lastEventCreated)`;
+  }
+  values[':expectedLastEventCreated'] = lastEventCreated;
+  return `${condition} AND #lastEventCreated = :expectedLastEventCreated`;
+}
 
 /** Picks the open-payments index partition of a payment. */
 export function openShardOf(paymentId: string): string {
@@ -191,7 +233,6 @@ export class PaymentStore {
     const values: Record<string, unknown> = {
       ':status': change.status,
       ':entry': [change.entry],
-      ':expected': change.expectedVersion,
       ':one': 1,
       ':updatedAt': change.entry.at,
     };
@@ -233,15 +274,18 @@ export class PaymentStore {
       `SET ${sets.join(', ')}` +
       (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '');
 
-    const items: NonNullable<
-      ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-    > = [
+    const items: TransactItems = [
       {
         Update: {
           TableName: this.tableName,
           Key: paymentKey(change.paymentId),
           UpdateExpression: update,
-          ConditionExpression: '#version = :expected',
+          ConditionExpression: expectedState(
+            names,
+            values,
+            change.expectedVersion,
+            change.expectedLastEventCreated,
+          ),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         },
@@ -257,9 +301,62 @@ export class PaymentStore {
     });
   }
 
-  /** Records an event that changes nothing, so a redelivery is a duplicate. */
+  /**
+   * Stores the time of a later observation of the current status, and the
+   * event when given, in one transaction. The status, history and version
+   * stay as they are. Throws like applyChange.
+   */
+  async confirmStatus(confirmation: StatusConfirmation, event?: EventRecord): Promise<void> {
+    const names: Record<string, string> = {
+      '#lastEventCreated': 'lastEventCreated',
+    };
+    const values: Record<string, unknown> = {
+      ':lastEventCreated': confirmation.lastEventCreated,
+    };
+    let update = 'SET #lastEventCreated = :lastEventCreated';
+    if (confirmation.lastError === null) {
+      names['#lastError'] = 'lastError';
+      update += ' REMOVE #lastError';
+    } else if (confirmation.lastError !== undefined) {
+      names['#lastError'] = 'lastError';
+      values[':lastError'] = confirmation.lastError;
+      update += ', #lastError = :lastError';
+    }
+    const condition = expectedState(
+      names,
+      values,
+      confirmation.expectedVersion,
+      confirmation.expectedLastEventCreated,
+    );
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: paymentKey(confirmation.paymentId),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+    if (event) items.push({ Put: this.eventPut(event) });
+    await this.transact(items, { eventIndex: event ? 1 : undefined });
+  }
+
+  /**
+   * Records an event that changes nothing, so a redelivery is a duplicate.
+   * A conditional put costs half the write capacity of a transaction.
+   */
   async recordEvent(event: EventRecord): Promise<void> {
-    await this.transact([{ Put: this.eventPut(event) }], { eventIndex: 0 });
+    try {
+      await this.client.send(new PutCommand(this.eventPut(event)));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new DuplicateEventError('event already recorded', { cause: error });
+      }
+      wrap('record the event', error);
+    }
   }
 
   async getEvent(merchantId: string, eventId: string): Promise<EventRecord | undefined> {
@@ -375,7 +472,7 @@ export class PaymentStore {
   }
 
   private async transact(
-    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+    items: TransactItems,
     positions: { eventIndex?: number; intentIndex?: number },
   ): Promise<void> {
     try {

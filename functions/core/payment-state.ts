@@ -79,6 +79,21 @@ export function decide(current: CurrentState, observed: Observation): Decision {
   return { apply: true, status: observed.status };
 }
 
+/**
+ * Returns true when an observation repeats the current status but is newer
+ * than the last one applied. Storing its time keeps an event of another
+ * status created in between from overwriting the status later. For
+ * example, after `failed` at 1 and `failed` at 3, `requires_action` at 2
+ * is stale.
+ */
+export function confirmsLater(current: CurrentState, observed: Observation): boolean {
+  if (FINAL.has(current.status) || observed.status !== current.status) {
+    return false;
+  }
+  const last = current.lastEventCreated;
+  return last === undefined || observed.occurredAt > last;
+}
+
 // An older observation never overwrites a newer one, except that success
 // and review always win: money that moved must be reported.
 function isStale(current: CurrentState, observed: Observation): boolean {

@@ -1,5 +1,6 @@
 import {
   DuplicateEventError,
+  type EventRecord,
   PaymentIntentTakenError,
   VersionConflictError,
 } from '../adapters/payment-store';
@@ -7,6 +8,7 @@ import { DependencyError } from '../core/errors';
 import type { Payment, PaymentError } from '../core/payment';
 import {
   type ChangeSource,
+  confirmsLater,
   decide,
   isOpen,
   type PaymentStatus,
@@ -57,6 +59,9 @@ export async function applyObservation(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const decision = decide(payment, observation);
     try {
+      if (!decision.apply && confirmsLater(payment, observation)) {
+        return await confirm(services, payment, observation, eventRecord);
+      }
       if (!decision.apply) {
         if (eventRecord) {
           await services.payments.recordEvent({ ...eventRecord, outcome: decision.reason });
@@ -74,6 +79,7 @@ export async function applyObservation(
         {
           paymentId: payment.paymentId,
           expectedVersion: payment.version,
+          expectedLastEventCreated: payment.lastEventCreated ?? null,
           status: decision.status,
           entry,
           lastError: observation.lastError,
@@ -91,8 +97,11 @@ export async function applyObservation(
         version: payment.version + 1,
         history: [...payment.history, entry],
         updatedAt: entry.at,
+        lastEventCreated: observation.occurredAt,
         ...(observation.paymentIntentId && { paymentIntentId: observation.paymentIntentId }),
       };
+      if (observation.lastError === null) delete updated.lastError;
+      else if (observation.lastError) updated.lastError = observation.lastError;
       logger.info('payment status changed', {
         merchantId: payment.merchantId,
         paymentId: payment.paymentId,
@@ -120,6 +129,31 @@ export async function applyObservation(
     'contention',
     `Payment ${payment.paymentId} kept changing while this delivery was applied; retry it.`,
   );
+}
+
+// The status stays, but the newer time must be stored (with the event id in
+// the same transaction), or an older event of another status that arrives
+// later would look newer than the current status.
+async function confirm(
+  services: Services,
+  payment: Payment,
+  observation: PaymentObservation,
+  eventRecord: Omit<EventRecord, 'outcome'> | undefined,
+): Promise<ApplyOutcome> {
+  await services.payments.confirmStatus(
+    {
+      paymentId: payment.paymentId,
+      expectedVersion: payment.version,
+      expectedLastEventCreated: payment.lastEventCreated ?? null,
+      lastEventCreated: observation.occurredAt,
+      lastError: observation.lastError,
+    },
+    eventRecord && { ...eventRecord, outcome: 'confirmed' },
+  );
+  const confirmed: Payment = { ...payment, lastEventCreated: observation.occurredAt };
+  if (observation.lastError === null) delete confirmed.lastError;
+  else if (observation.lastError) confirmed.lastError = observation.lastError;
+  return { kind: 'unchanged', payment: confirmed, reason: 'confirmed' };
 }
 
 async function reload(services: Services, payment: Payment): Promise<Payment | undefined> {

@@ -21,6 +21,7 @@ import { logger } from '../shared/logger';
 import type { Services } from '../shared/services';
 import { stripeFailureToAppError } from '../shared/stripe-errors';
 import {
+  PAYMENT_INTENT_ID,
   readEnvelope,
   readPaymentIntent,
   type StripeEventEnvelope,
@@ -33,6 +34,9 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 const MERCHANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Maximum age of an installation's `lastEventAt` before a delivery rewrites it, in milliseconds. */
+const LAST_EVENT_PRECISION_MS = 60_000;
 
 export interface WebhookRequest {
   provider: string | undefined;
@@ -108,7 +112,7 @@ export async function receiveWebhook(
         `Event ${event.id} does not carry a PaymentIntent; it was not applied.`,
       );
     }
-    await services.installations.recordEventReceived(merchantId, services.now().toISOString());
+    await recordEventReceived(services, installation);
     checkOwnership(merchantId, payment, intent);
 
     const status = amountMatches(payment, intent)
@@ -149,6 +153,15 @@ export async function receiveWebhook(
   }
 }
 
+// Every delivery of a merchant would otherwise write the same item, so
+// `lastEventAt` is kept to the minute.
+async function recordEventReceived(services: Services, installation: Installation): Promise<void> {
+  const now = services.now();
+  const last = installation.lastEventAt ? Date.parse(installation.lastEventAt) : Number.NaN;
+  if (now.getTime() - last < LAST_EVENT_PRECISION_MS) return;
+  await services.installations.recordEventReceived(installation.merchantId, now.toISOString());
+}
+
 async function findPayment(
   services: Services,
   envelope: StripeEventEnvelope,
@@ -160,7 +173,11 @@ async function findPayment(
     if (payment) return payment;
   }
   const id = envelope.object.id;
-  if (envelope.object.object === 'payment_intent' && typeof id === 'string' && id.length <= 255) {
+  if (
+    envelope.object.object === 'payment_intent' &&
+    typeof id === 'string' &&
+    PAYMENT_INTENT_ID.test(id)
+  ) {
     const paymentId = await services.payments.findByPaymentIntent(id);
     if (paymentId) return services.payments.get(paymentId);
   }

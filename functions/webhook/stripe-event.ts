@@ -11,9 +11,24 @@ export interface StripeEventEnvelope {
 }
 
 /**
+ * Stripe event ids: `evt_` and letters, digits or underscores. Checking the
+ * shape keeps unusable ids (such as lone UTF-16 surrogates, which cannot be
+ * URL-encoded for the event retrieval) from reaching DynamoDB or Stripe.
+ */
+const EVENT_ID = /^evt_[A-Za-z0-9_]{1,251}$/;
+
+/** Stripe ids of PaymentIntents: `pi_` and letters, digits or underscores. */
+export const PAYMENT_INTENT_ID = /^pi_[A-Za-z0-9_]{1,252}$/;
+
+/** Maximum lengths, in UTF-16 code units, kept from a PaymentIntent's last error. */
+const MAX_ERROR_CODE_CHARS = 100;
+const MAX_ERROR_MESSAGE_CHARS = 1000;
+
+/**
  * Reads the envelope of a parsed event body. Throws InvalidInputError when
- * `id`, `type` or `data.object` is missing, with a message for the person
- * reading the delivery log in the Stripe Dashboard.
+ * `id`, `type` or `data.object` is missing or invalid, or `created` is not
+ * a Unix time, with a message for the person reading the delivery log in
+ * the Stripe Dashboard. A missing `created` reads as 0, the oldest time.
  */
 export function readEnvelope(body: Record<string, unknown>): StripeEventEnvelope {
   const missing: string[] = [];
@@ -24,10 +39,14 @@ export function readEnvelope(body: Record<string, unknown>): StripeEventEnvelope
     data && typeof data === 'object' && !Array.isArray(data)
       ? (data as Record<string, unknown>).object
       : undefined;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 255) missing.push('id');
+  if (typeof id !== 'string' || !EVENT_ID.test(id)) missing.push('id');
   if (typeof type !== 'string' || type.length === 0 || type.length > 255) missing.push('type');
   if (!object || typeof object !== 'object' || Array.isArray(object)) {
     missing.push('data.object');
+  }
+  const created = body.created ?? 0;
+  if (typeof created !== 'number' || !Number.isSafeInteger(created) || created < 0) {
+    missing.push('created');
   }
   if (missing.length > 0) {
     throw new InvalidInputError(
@@ -35,11 +54,10 @@ export function readEnvelope(body: Record<string, unknown>): StripeEventEnvelope
       `The body is not a Stripe event: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing or invalid. This URL only takes webhook deliveries from Stripe.`,
     );
   }
-  const created = typeof body.created === 'number' ? body.created : 0;
   return {
     id: id as string,
     type: type as string,
-    created,
+    created: created as number,
     livemode: typeof body.livemode === 'boolean' ? body.livemode : undefined,
     object: object as Record<string, unknown>,
   };
@@ -53,6 +71,7 @@ export function readPaymentIntent(
   const { id, status, amount, currency } = object;
   if (
     typeof id !== 'string' ||
+    !PAYMENT_INTENT_ID.test(id) ||
     typeof status !== 'string' ||
     typeof amount !== 'number' ||
     typeof currency !== 'string'
@@ -81,13 +100,21 @@ function readMetadata(value: unknown): Record<string, string> {
 function readPaymentError(value: unknown): PaymentError | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const error = value as Record<string, unknown>;
-  const code = typeof error.code === 'string' ? error.code : undefined;
-  const type = typeof error.type === 'string' ? error.type : undefined;
-  const message = typeof error.message === 'string' ? error.message : '';
+  const code = shortString(error.code, MAX_ERROR_CODE_CHARS);
+  const type = shortString(error.type, MAX_ERROR_CODE_CHARS);
+  const declineCode = shortString(error.decline_code, MAX_ERROR_CODE_CHARS);
+  const message = shortString(error.message, MAX_ERROR_MESSAGE_CHARS) ?? '';
   if (!code && !type) return undefined;
   return {
     code: code ?? type ?? 'payment_failed',
-    ...(typeof error.decline_code === 'string' && { declineCode: error.decline_code }),
+    ...(declineCode && { declineCode }),
     message,
   };
+}
+
+// The error is stored on the payment, so its size stays bounded whatever a
+// signed event carries. A DynamoDB item is limited to 400 KB.
+function shortString(value: unknown, maxChars: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return value.length > maxChars ? value.slice(0, maxChars) : value;
 }

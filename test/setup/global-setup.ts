@@ -1,7 +1,17 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { LOG_CAPTURE_DIR } from './log-capture';
+import { LOG_CAPTURE_DIR_VARIABLE, logCaptureDir } from './log-capture';
 
+// Jest starts its workers after the global setup, and they inherit this
+// process's environment, so they all write to the folder chosen here.
 export default function globalSetup(): void {
-  rmSync(LOG_CAPTURE_DIR, { recursive: true, force: true });
+  if (process.env[LOG_CAPTURE_DIR_VARIABLE]) {
+    rmSync(logCaptureDir(), { recursive: true, force: true });
+    return;
+  }
+  process.env[LOG_CAPTURE_DIR_VARIABLE] = mkdtempSync(
+    join(tmpdir(), 'chat-payments-test-logs-'),
+  );
 }

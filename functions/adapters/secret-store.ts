@@ -189,7 +189,13 @@ export class SecretStore {
 }
 
 function parseCredentials(secretString: string | undefined): MerchantCredentials {
-  const parsed: unknown = secretString ? JSON.parse(secretString) : undefined;
+  let parsed: unknown;
+  try {
+    parsed = secretString ? JSON.parse(secretString) : undefined;
+  } catch {
+    // The parser's message quotes the value, so it is not passed on.
+    parsed = undefined;
+  }
   if (
     !parsed ||
     typeof parsed !== 'object' ||

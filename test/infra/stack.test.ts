@@ -610,11 +610,11 @@ describe.each(STAGE_NAMES)('ChatPaymentsStack %s', (name) => {
     });
   });
 
-  describe('dead-letter queues', () => {
+  describe('queues', () => {
     it('are KMS encrypted', () => {
       const queues = template.findResources('AWS::SQS::Queue');
 
-      expect(Object.keys(queues)).toHaveLength(2);
+      expect(Object.keys(queues)).toHaveLength(3);
       for (const queue of Object.values(queues)) {
         expect(queue.Properties.KmsMasterKeyId).toBeDefined();
       }
@@ -633,7 +633,7 @@ describe.each(STAGE_NAMES)('ChatPaymentsStack %s', (name) => {
             ],
           },
         },
-        2,
+        3,
       );
     });
   });

@@ -1,41 +1,45 @@
-import { z } from 'zod';
+// zod/mini has the checks of `zod` but tree-shakes, so a function that uses
+// no other schema does not bundle and load all of zod at cold start.
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
+
+// zod/mini comes without messages; the English ones name what is wrong.
+z.config(en());
 
 const STAGES = ['test', 'live'] as const;
 export type Stage = (typeof STAGES)[number];
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .default('false')
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.pipe(
+  z._default(z.enum(['true', 'false', '1', '0']), 'false'),
+  z.transform((value) => value === 'true' || value === '1'),
+);
 
-const optionalUrl = z.string().url().optional();
+const optionalUrl = z.optional(z.url());
 
 const positiveInteger = (fallback: number) =>
-  z.coerce.number().int().positive().default(fallback);
+  z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
 const configSchema = z.object({
   STAGE: z.enum(STAGES),
-  TABLE_NAME: z.string().min(1),
-  PUBLIC_URL: z.string().url(),
-  SECRET_PREFIX: z.string().min(1).optional(),
-  SECRET_KMS_KEY_ID: z.string().min(1).optional(),
-  CALLBACK_SIGNING_SECRET_ID: z.string().min(1).optional(),
-  CALLBACK_ALLOWED_HOSTS: z.string().default(''),
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  PUBLIC_URL: z.url(),
+  SECRET_PREFIX: z.optional(z.string().check(z.minLength(1))),
+  SECRET_KMS_KEY_ID: z.optional(z.string().check(z.minLength(1))),
+  CALLBACK_SIGNING_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+  CALLBACK_ALLOWED_HOSTS: z._default(z.string(), ''),
   CALLBACK_DLQ_URL: optionalUrl,
   CALLBACK_RETRY_QUEUE_URL: optionalUrl,
   CALLBACK_RETRY_DELAYS_SECONDS: z
-    .string()
-    .default('30,120,600,900,900,900')
-    .transform((text, context) => {
-      const delays = text.split(',').map((part) => Number(part.trim()));
-      if (delays.some((delay) => !Number.isInteger(delay) || delay < 0 || delay > 900)) {
-        context.addIssue({
-          code: 'custom',
-          message: 'must be a comma-separated list of whole seconds from 0 to 900',
-        });
-      }
-      return delays;
-    }),
+    .pipe(
+      z._default(z.string(), '30,120,600,900,900,900'),
+      z.transform((text) => text.split(',').map((part) => Number(part.trim()))),
+    )
+    .check(
+      z.refine(
+        (delays) => delays.every((delay) => Number.isInteger(delay) && delay >= 0 && delay <= 900),
+        'must be a comma-separated list of whole seconds from 0 to 900',
+      ),
+    ),
   CALLBACK_TIMEOUT_MS: positiveInteger(5_000),
   ALLOW_LOOPBACK_CALLBACKS: booleanFlag,
   DYNAMODB_ENDPOINT: optionalUrl,
@@ -43,11 +47,11 @@ const configSchema = z.object({
   SQS_ENDPOINT: optionalUrl,
   STRIPE_API_URL: optionalUrl,
   STRIPE_TIMEOUT_MS: positiveInteger(8_000),
-  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).default(1),
+  STRIPE_MAX_NETWORK_RETRIES: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 1),
   SECRET_CACHE_TTL_SECONDS: positiveInteger(60),
   RECONCILE_AFTER_SECONDS: positiveInteger(600),
   RECONCILE_BATCH_SIZE: positiveInteger(50),
-  AWS_REGION: z.string().default('us-east-1'),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
 });
 
 /** Settings of one stage, read once from the environment at cold start. */

@@ -94,7 +94,13 @@ export async function receiveWebhook(
   if (!observed) {
     return { ignored: `Event type ${envelope.type} is not used by chat-payments; nothing to do.` };
   }
-  const payment = await findPayment(services, envelope);
+  // The installation is read alongside the payment when the URL or the
+  // metadata names the merchant, and used only if the payment confirms it.
+  const namedMerchant = request.merchant ?? merchantNamedBy(envelope);
+  const [payment, prefetched] = await Promise.all([
+    findPayment(services, envelope),
+    namedMerchant ? prefetchInstallation(services, namedMerchant) : undefined,
+  ]);
   if (!payment) {
     logger.info('webhook ignored: unknown object', log);
     return { ignored: 'This object was not created by chat-payments; nothing to do.' };
@@ -103,7 +109,7 @@ export async function receiveWebhook(
   const merchantId = request.merchant ?? payment.merchantId;
   logger.appendKeys({ merchantId, paymentId: payment.paymentId, eventId: envelope.id });
   try {
-    const installation = await activeInstallation(services, merchantId);
+    const installation = await activeInstallation(services, merchantId, prefetched);
     const event = await authenticate(services, installation, envelope, request);
     const intent = readPaymentIntent(event.object);
     if (!intent) {
@@ -184,8 +190,39 @@ async function findPayment(
   return undefined;
 }
 
-async function activeInstallation(services: Services, merchantId: string): Promise<Installation> {
-  const installation = await services.installations.get(merchantId);
+/** An installation read ahead of need, with the merchant it was read for. */
+interface PrefetchedInstallation {
+  merchantId: string;
+  installation: Installation | undefined;
+}
+
+function merchantNamedBy(envelope: StripeEventEnvelope): string | undefined {
+  const metadata = envelope.object.metadata as Record<string, unknown> | undefined;
+  const named = metadata?.jelou_merchant_id;
+  return typeof named === 'string' && MERCHANT_ID.test(named) ? named : undefined;
+}
+
+// A failed read ahead is not an error: activeInstallation reads again.
+async function prefetchInstallation(
+  services: Services,
+  merchantId: string,
+): Promise<PrefetchedInstallation | undefined> {
+  try {
+    return { merchantId, installation: await services.installations.get(merchantId) };
+  } catch {
+    return undefined;
+  }
+}
+
+async function activeInstallation(
+  services: Services,
+  merchantId: string,
+  prefetched?: PrefetchedInstallation,
+): Promise<Installation> {
+  const installation =
+    prefetched?.merchantId === merchantId
+      ? prefetched.installation
+      : await services.installations.get(merchantId);
   if (!installation || installation.status !== 'active' || !installation.credentialsVersion) {
     throw new RejectedDelivery(
       'not_installed',

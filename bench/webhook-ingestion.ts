@@ -185,7 +185,7 @@ async function runOnce(
  * Runs one round at concurrency 1 with the targets' operations interleaved:
  * event i of each target in turn, starting at another target for each i.
  * Every target then meets the same moments of the machine. CPU time cannot
- * be told apart per target this way and is left out.
+ * be separated per target this way and is left out.
  */
 async function runInterleavedRound(
   targets: Target[],

@@ -1,9 +1,9 @@
 /**
  * Errors of the service. Each carries a stable snake_case `code`, which is
  * what the HTTP contract returns, and a message written for the person who
- * reads it (a merchant, a flow builder or an on-call engineer). Domain code
- * knows no HTTP status: `functions/shared/http.ts` maps the classes below
- * to statuses in one place.
+ * reads it (a merchant, a flow builder or an on-call engineer). The classes
+ * carry no HTTP status, because `functions/shared/http.ts` maps them to
+ * statuses in one place.
  */
 export class AppError extends Error {
   override name = 'AppError';
@@ -46,7 +46,7 @@ export class PayloadTooLargeError extends AppError {
 
 /**
  * A dependency (DynamoDB, Secrets Manager, Stripe) failed in a way that a
- * retry may fix. Answered with a 5xx so that Stripe and flows retry.
+ * retry may fix. The caller gets a 5xx, so that Stripe and flows retry.
  */
 export class DependencyError extends AppError {
   override name = 'DependencyError';

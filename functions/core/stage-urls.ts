@@ -6,12 +6,12 @@ export const ENVIRONMENT_HOSTS: Readonly<Record<StripeMode, string>> = {
   live: 'chat-payments.jelou.ai',
 };
 
-/** The webhook URL a merchant pastes into the Stripe Dashboard. */
+/** Builds the webhook URL a merchant pastes into the Stripe Dashboard. */
 export function webhookUrl(publicUrl: string): string {
   return `${publicUrl}/link-webhook?provider=STRIPE`;
 }
 
-/** The URL of an endpoint this service creates for one merchant. */
+/** Builds the URL of an endpoint this service creates for one merchant. */
 export function merchantWebhookUrl(publicUrl: string, merchantId: string): string {
   return `${webhookUrl(publicUrl)}&merchant=${encodeURIComponent(merchantId)}`;
 }

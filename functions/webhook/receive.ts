@@ -359,7 +359,13 @@ async function countRejection(
 
 function modeMismatch(stageLive: boolean, eventLive: boolean | undefined): InvalidInputError {
   const stage = stageLive ? 'live' : 'test';
-  const event = eventLive === undefined ? 'unknown' : eventLive ? 'live' : 'test';
+  if (eventLive === undefined) {
+    return new InvalidInputError(
+      'mode_mismatch',
+      `The event has no livemode field, so it cannot be matched to the ${environmentName(stage)} webhook URL, which takes ${stage}-mode events only. This URL only takes webhook deliveries from Stripe.`,
+    );
+  }
+  const event = eventLive ? 'live' : 'test';
   return new InvalidInputError(
     'mode_mismatch',
     `This ${event}-mode event was sent to the ${environmentName(stage)} webhook URL, which takes ${stage}-mode events only. In the Stripe Dashboard (${event} mode), point the endpoint to https://chat-payments.jelou.${event === 'live' ? 'ai' : 'dev'}/link-webhook?provider=STRIPE.`,

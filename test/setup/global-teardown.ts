@@ -8,7 +8,7 @@ const SECRET = /\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]{6,}|\bwhsec_[A-Za-z0-9]{6,
 
 /**
  * Fails the run when any line written during the suite contains a secret,
- * and says how many lines were checked. The folder is kept when a secret
+ * and prints how many lines were checked. The folder is kept when a secret
  * was found, so the lines can be read.
  */
 export default function globalTeardown(): void {

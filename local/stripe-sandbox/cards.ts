@@ -107,6 +107,23 @@ export interface PaymentMethodRecord extends Scope {
   paymentMethod: PaymentMethod;
 }
 
+/** Builds the customer details every sandbox payment uses: a US postcode and the email. */
+export function testCustomerDetails(email: string | null): Record<string, unknown> {
+  return {
+    address: {
+      city: null,
+      country: 'US',
+      line1: null,
+      line2: null,
+      postal_code: '42424',
+      state: null,
+    },
+    email,
+    name: null,
+    phone: null,
+  };
+}
+
 export function createPaymentMethod(
   sandbox: Sandbox,
   scope: Scope,
@@ -118,19 +135,7 @@ export function createPaymentMethod(
   const paymentMethod: PaymentMethod = {
     id: newId('pm_1'),
     object: 'payment_method',
-    billing_details: {
-      address: {
-        city: null,
-        country: 'US',
-        line1: null,
-        line2: null,
-        postal_code: '42424',
-        state: null,
-      },
-      email,
-      name: null,
-      phone: null,
-    },
+    billing_details: testCustomerDetails(email),
     card: {
       brand: card.brand,
       checks: { address_line1_check: null, address_postal_code_check: 'pass', cvc_check: 'pass' },

@@ -6,6 +6,7 @@
 import { requirePermission, sameScope } from './accounts';
 import { parseCreateParams, PaymentIntentDataInput } from './checkout-params';
 import { invalidRequest, resourceMissing } from './errors';
+import { testCustomerDetails } from './cards';
 import { emitEvent } from './events';
 import { FormObject } from './form';
 import { buildLineItems, LineItem, lineItemList } from './line-items';
@@ -163,17 +164,7 @@ export function completeSession(
   session.payment_status = 'paid';
   session.url = null;
   session.customer_details = {
-    address: {
-      city: null,
-      country: 'US',
-      line1: null,
-      line2: null,
-      postal_code: '42424',
-      state: null,
-    },
-    email,
-    name: null,
-    phone: null,
+    ...testCustomerDetails(email),
     tax_exempt: 'none',
     tax_ids: [],
   };

@@ -68,7 +68,7 @@ export class PublicApi extends Construct {
       description: `Stripe webhooks and checkout return page, ${stage.name}`,
       createDefaultStage: false,
       // With a custom domain, merchants give Stripe that URL, so the
-      // execute-api URL would be a second public entry point nobody uses.
+      // execute-api URL would be a second public entry point that no client uses.
       disableExecuteApiEndpoint: domain !== undefined,
     });
 

@@ -53,37 +53,53 @@ export class HttpCallbackSender implements CallbackSender {
     }
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<SendResult>((resolve) => {
-      const outgoing = send(
-        url,
-        {
-          method: 'POST',
-          headers: {
-            ...request.headers,
-            'content-length': String(Buffer.byteLength(request.body)),
-          },
-          lookup: checkedLookup(allowLoopback),
-          timeout: this.options.timeoutMs,
-        },
-        (response) => {
-          // Only the status matters; the body is drained and dropped.
-          response.resume();
-          response.on('end', () => {
-            const status = response.statusCode ?? 0;
-            resolve(
-              status >= 200 && status < 300
-                ? { ok: true, status }
-                : { ok: false, status, error: `receiver answered HTTP ${status}` },
-            );
-          });
-          response.on('error', (error) => resolve({ ok: false, error: error.message }));
-        },
-      );
-      outgoing.on('timeout', () => {
-        outgoing.destroy(new Error(`no response within ${this.options.timeoutMs} ms`));
-      });
-      outgoing.on('error', (error) => resolve({ ok: false, error: error.message }));
-      outgoing.end(request.body);
+      try {
+        this.post(send, url, request, allowLoopback, resolve);
+      } catch (error) {
+        // http.request throws at once on an invalid header or option.
+        resolve({ ok: false, error: error instanceof Error ? error.message : String(error) });
+      }
     });
+  }
+
+  /** Posts the request and resolves with its result on every outcome. */
+  private post(
+    send: typeof httpRequest,
+    url: URL,
+    request: SendRequest,
+    allowLoopback: boolean,
+    resolve: (result: SendResult) => void,
+  ): void {
+    const outgoing = send(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          ...request.headers,
+          'content-length': String(Buffer.byteLength(request.body)),
+        },
+        lookup: checkedLookup(allowLoopback),
+        timeout: this.options.timeoutMs,
+      },
+      (response) => {
+        // Only the status matters, so the body is drained and dropped.
+        response.resume();
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          resolve(
+            status >= 200 && status < 300
+              ? { ok: true, status }
+              : { ok: false, status, error: `receiver responded with HTTP ${status}` },
+          );
+        });
+        response.on('error', (error) => resolve({ ok: false, error: error.message }));
+      },
+    );
+    outgoing.on('timeout', () => {
+      outgoing.destroy(new Error(`no response within ${this.options.timeoutMs} ms`));
+    });
+    outgoing.on('error', (error) => resolve({ ok: false, error: error.message }));
+    outgoing.end(request.body);
   }
 }
 

@@ -111,7 +111,7 @@ export class StripeGateway {
 
   /**
    * Probes write access to Checkout Sessions without creating one: Stripe
-   * checks permissions before parameters, so an empty create answers 403
+   * checks permissions before parameters, so an empty create returns 403
    * without the permission and 400 (missing parameter) with it.
    */
   async probeCheckoutWrite(apiKey: string): Promise<void> {

@@ -45,7 +45,7 @@ export interface Installation {
   lastEventAt?: string;
 }
 
-/** The install summary of the HTTP contract; holds no secret. */
+/** Builds the install summary of the HTTP contract, which contains no secret. */
 export function toInstallationView(
   installation: Installation,
 ): Record<string, unknown> {

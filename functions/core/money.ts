@@ -29,7 +29,7 @@ const WHOLE_UNITS_ONLY = new Set('huf isk twd'.split(' '));
 
 // Stripe's minimum charge amounts in minor units, by currency. Currencies
 // missing here have a minimum equal to 0.50 USD at the day's rate, which
-// only Stripe knows: Stripe's own amount_too_small error covers them.
+// only Stripe has, so Stripe's own amount_too_small error covers them.
 const MINIMUM_AMOUNTS: Readonly<Record<string, number>> = {
   usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50,
   czk: 1500, dkk: 250, eur: 50, gbp: 30, hkd: 400, huf: 17500, inr: 50,

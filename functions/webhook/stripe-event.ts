@@ -39,21 +39,25 @@ export function readEnvelope(body: Record<string, unknown>): StripeEventEnvelope
     data && typeof data === 'object' && !Array.isArray(data)
       ? (data as Record<string, unknown>).object
       : undefined;
+
   if (typeof id !== 'string' || !EVENT_ID.test(id)) missing.push('id');
   if (typeof type !== 'string' || type.length === 0 || type.length > 255) missing.push('type');
   if (!object || typeof object !== 'object' || Array.isArray(object)) {
     missing.push('data.object');
   }
+
   const created = body.created ?? 0;
   if (typeof created !== 'number' || !Number.isSafeInteger(created) || created < 0) {
     missing.push('created');
   }
+
   if (missing.length > 0) {
     throw new InvalidInputError(
       'invalid_event',
       `The body is not a Stripe event: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing or invalid. This URL only takes webhook deliveries from Stripe.`,
     );
   }
+
   return {
     id: id as string,
     type: type as string,

@@ -40,6 +40,19 @@ async function settle() {
   await harness.stage.settleCallbacks();
 }
 
+/**
+ * Waits up to five seconds for a payment's callbacks, because DynamoDB
+ * Local can publish a stream record a moment after the write.
+ */
+async function callbacksOf(paymentId: string, expected: number) {
+  const deadline = Date.now() + 5_000;
+  while (receiver.forPayment(paymentId).length < expected && Date.now() < deadline) {
+    await harness.stage.settleCallbacks();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return receiver.forPayment(paymentId);
+}
+
 describe('flow callbacks', () => {
   it('delivers one signed callback per change', async () => {
     const payment = await newPayment();
@@ -47,7 +60,7 @@ describe('flow callbacks', () => {
     await harness.pay(payment.checkoutSessionId, '4242424242424242');
     await settle();
 
-    const callbacks = receiver.forPayment(payment.paymentId);
+    const callbacks = await callbacksOf(payment.paymentId, 1);
     expect(callbacks).toHaveLength(1);
     const [callback] = callbacks;
     expect(JSON.parse(callback!.body)).toEqual(
@@ -81,7 +94,7 @@ describe('flow callbacks', () => {
     });
     await settle();
 
-    const statuses = receiver.forPayment(payment.paymentId).map((item) => JSON.parse(item.body).status);
+    const statuses = (await callbacksOf(payment.paymentId, 2)).map((item) => JSON.parse(item.body).status);
     expect(statuses).toEqual(['requires_action', 'succeeded']);
   });
 
@@ -91,7 +104,7 @@ describe('flow callbacks', () => {
     await harness.pay(payment.checkoutSessionId, '4000000000009995');
     await settle();
 
-    const [callback] = receiver.forPayment(payment.paymentId);
+    const [callback] = await callbacksOf(payment.paymentId, 1);
     expect(JSON.parse(callback!.body).lastError).toEqual(
       expect.objectContaining({ code: 'card_declined', declineCode: 'insufficient_funds' }),
     );
@@ -105,7 +118,7 @@ describe('flow callbacks', () => {
     await harness.pay(payment.checkoutSessionId, '4242424242424242');
     await settle();
 
-    const callbacks = receiver.forPayment(payment.paymentId);
+    const callbacks = await callbacksOf(payment.paymentId, 3);
     expect(callbacks.map((item) => item.answeredWith)).toEqual([503, 503, 204]);
     expect(new Set(callbacks.map((item) => item.headers['idempotency-key'])).size).toBe(1);
     expect(callbacks.map((item) => item.headers['chat-payments-attempt'])).toEqual(['1', '2', '3']);
@@ -117,12 +130,14 @@ describe('flow callbacks', () => {
 
     await harness.pay(payment.checkoutSessionId, '4242424242424242');
     await settle();
+    const attempts = await callbacksOf(payment.paymentId, 4);
+    await harness.stage.settleCallbacks();
     const deadLetters = await harness.api<{ data: { message: { idempotencyKey: string; attempts: number }; reason: string }[] }>(
       '/_local/dead-letters',
     );
 
     const mine = deadLetters.body.data.filter((item) => item.message.idempotencyKey === `${payment.paymentId}:2`);
-    expect(receiver.forPayment(payment.paymentId)).toHaveLength(4);
+    expect(attempts).toHaveLength(4);
     expect(mine).toHaveLength(1);
     expect(mine[0]?.message.attempts).toBe(4);
     expect(mine[0]?.reason).toContain('HTTP 500');
@@ -187,7 +202,7 @@ describe('reconcile', () => {
     expect(after.status).toBe('succeeded');
     expect(after.history.at(-1)).toEqual(expect.objectContaining({ status: 'succeeded', source: 'reconcile' }));
     expect(install.body.webhook.suspect?.paymentId).toBe(payment.paymentId);
-    expect(receiver.forPayment(payment.paymentId)).toHaveLength(1);
+    expect(await callbacksOf(payment.paymentId, 1)).toHaveLength(1);
   });
 
   it('expires an unpaid session past its expiry', async () => {
@@ -201,7 +216,8 @@ describe('reconcile', () => {
     const session = await harness.stripe(secretKey).checkout.sessions.retrieve(payment.checkoutSessionId);
     expect(after.status).toBe('expired');
     expect(session.status).toBe('expired');
-    expect(JSON.parse(receiver.forPayment(payment.paymentId)[0]!.body).status).toBe('expired');
+    const [callback] = await callbacksOf(payment.paymentId, 1);
+    expect(JSON.parse(callback?.body ?? '{}').status).toBe('expired');
   });
 
   it('leaves a young payment alone', async () => {

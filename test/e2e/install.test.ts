@@ -127,13 +127,13 @@ describe('GET and DELETE /merchants/{id}/stripe', () => {
     const removed = await harness.api('/merchants/cycle/stripe', { method: 'DELETE' });
     const afterRemoval = await harness.api('/merchants/cycle/stripe');
     const endpoints = await harness.stripe(account.secretKey).webhookEndpoints.list();
-    const kept = await harness.payment(created.body.paymentId);
+    const keptPayment = await harness.payment(created.body.paymentId);
     const again = await install('cycle', { apiKey: account.secretKey });
 
     expect(removed.status).toBe(204);
     expect(afterRemoval.status).toBe(404);
     expect(endpoints.data).toHaveLength(0);
-    expect(kept.status).toBe(200);
+    expect(keptPayment.status).toBe(200);
     expect(again.status).toBe(200);
   });
 });

@@ -18,7 +18,7 @@ afterEach(async () => {
   await harness.sandbox('/_sandbox/faults', { method: 'DELETE' });
 });
 
-/** A paid payment whose webhook was dropped. */
+/** Creates and pays a payment whose webhook is dropped; returns its id. */
 async function paidWithoutWebhook(merchantId: string): Promise<string> {
   const created = await harness.createPayment({
     merchantId,

@@ -66,7 +66,7 @@ export class StageHarness {
     return request<T>(`${this.stage.url}${path}`, init);
   }
 
-  /** A `stripe` client for the sandbox, as a merchant's own code would use. */
+  /** Creates a `stripe` client for the sandbox, as a merchant's own code would. */
   stripe(apiKey: string): Stripe {
     const url = new URL(this.stage.stripeUrl);
     return new Stripe(apiKey, {

@@ -23,7 +23,7 @@ export function newPaymentId(): string {
   return `pay_${randomBytes(12).toString('hex')}`;
 }
 
-/** A pending payment as POST /payments stores it. */
+/** Builds a pending payment as POST /payments stores it. */
 export function pendingPayment(overrides: Partial<Payment> = {}): Payment {
   const createdAt = new Date().toISOString();
   const paymentId = overrides.paymentId ?? newPaymentId();

@@ -50,6 +50,19 @@ describe('HttpCallbackSender', () => {
     expect(result).toEqual({ ok: false, error: 'callback URL must use https' });
   });
 
+  it('reports an invalid header value', async () => {
+    const sender = new HttpCallbackSender({ timeoutMs: 2000, allowLoopback: true });
+
+    const result = await sender.send({
+      url: `http://127.0.0.1:${port}/cb`,
+      body: '{}',
+      headers: { 'idempotency-key': 'bad\nvalue' },
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.error).toContain('idempotency-key');
+  });
+
   it('times out a silent receiver', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
